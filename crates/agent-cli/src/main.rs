@@ -1,0 +1,3 @@
+//! `b24-agent`: the console orchestrator.
+
+fn main() {}

@@ -1,0 +1,85 @@
+//! The boundary trait and the data that crosses it.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Error;
+
+/// The `time` object of a Bitrix24 response envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeInfo {
+    /// Seconds the portal spent on this request.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Seconds of the method's operating-time budget used in the current window.
+    #[serde(default)]
+    pub operating: Option<f64>,
+    /// Unix time when the operating budget window resets.
+    #[serde(default)]
+    pub operating_reset_at: Option<i64>,
+}
+
+/// The successful answer to one REST call: the envelope with `result` and paging fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallOutput {
+    /// The `result` field, as the portal sent it.
+    pub result: Value,
+    /// `total` for list methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// `next` offset for list methods, when there is another page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<u64>,
+    /// The `time` object, when the portal sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeInfo>,
+}
+
+/// One command of a `batch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchCall {
+    /// The key of this command in `cmd` (and in the results); `$result[key]` refers to it.
+    pub key: String,
+    /// The REST method, e.g. `crm.deal.get`.
+    pub method: String,
+    /// The method's parameters as JSON; encoded into the `method?query` string.
+    pub params: Value,
+}
+
+/// The outcome of one command of a `batch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BatchItem {
+    /// The command ran and returned a result.
+    Ok(CallOutput),
+    /// The command failed with Bitrix's own error.
+    Err {
+        /// Bitrix's `error` code.
+        code: String,
+        /// Bitrix's `error_description`.
+        description: String,
+    },
+    /// The command was not run (an earlier one failed with `halt`, or the portal omitted it).
+    Skipped,
+}
+
+/// The outcome of a whole `batch`, one item per input command, in input order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchOutcome {
+    /// `(key, item)` pairs in the order the commands were given.
+    pub items: Vec<(String, BatchItem)>,
+    /// The batch request's own `time` object.
+    #[serde(default)]
+    pub time: Option<TimeInfo>,
+}
+
+/// The object-safe boundary through which the agent reaches a Bitrix24 portal.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait BitrixApi: Send + Sync {
+    /// Calls one REST method with JSON parameters and returns its envelope.
+    async fn call(&self, method: &str, params: Value) -> Result<CallOutput, Error>;
+
+    /// Runs up to 50 commands as one `batch` request.
+    async fn batch(&self, calls: Vec<BatchCall>, halt: bool) -> Result<BatchOutcome, Error>;
+}

@@ -1,0 +1,1 @@
+//! A local Bitrix24 portal that speaks the cloud's wire format.

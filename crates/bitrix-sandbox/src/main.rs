@@ -1,0 +1,3 @@
+//! `b24-sandbox`: serves the local Bitrix24 portal.
+
+fn main() {}

@@ -1,0 +1,82 @@
+//! `cargo xtask`: project chores that need more than one cargo command.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  ci     fmt check, clippy -D warnings, the whole test suite (what CI runs)
+  fmt    cargo fmt --all -- --check
+  lint   cargo clippy --workspace --all-targets -- -D warnings
+  test   cargo test --workspace --all-targets, then the doc tests
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("ci") => {
+            fmt()?;
+            lint()?;
+            test()
+        }
+        Some("fmt") => fmt(),
+        Some("lint") => lint(),
+        Some("test") => test(),
+        Some("-h" | "--help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn fmt() -> Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"])
+}
+
+fn lint() -> Result<()> {
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ])
+}
+
+fn test() -> Result<()> {
+    cargo(&["test", "--workspace", "--all-targets", "--all-features"])?;
+    cargo(&["test", "--workspace", "--doc", "--all-features"])
+}
+
+/// Runs `cargo` with `args` in the workspace root and fails when it fails.
+fn cargo(args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
