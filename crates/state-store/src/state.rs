@@ -18,7 +18,8 @@ pub struct AgentState {
     pub user_id: String,
     /// When the state was first created.
     pub created_at: DateTime<Utc>,
-    /// When the state was last saved.
+    /// When the state was last changed; the caller sets it before saving (the store
+    /// saves exactly what it is given).
     pub updated_at: DateTime<Utc>,
     /// Recent history, oldest first, bounded.
     #[serde(default)]
@@ -91,6 +92,17 @@ pub struct ActionRecord {
     pub decision: String,
     /// A one-line outcome, e.g. `ok: id 4512` or `error: NOT_FOUND`.
     pub outcome: String,
+}
+
+impl ActionRecord {
+    /// The decision of an action that ran on the portal.
+    pub const EXECUTED: &'static str = "executed";
+    /// The decision of an action that was only planned (shadow/canary).
+    pub const PLANNED: &'static str = "planned";
+    /// The decision of a risky action held for the user's consent.
+    pub const HELD: &'static str = "held";
+    /// The decision of an action the policy refused.
+    pub const REFUSED: &'static str = "refused";
 }
 
 /// An entity the user worked with, for references like "it" across turns.
