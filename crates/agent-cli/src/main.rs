@@ -1,3 +1,5 @@
-//! `b24-agent`: the console orchestrator.
+//! `b24-agent`: the console orchestrator of the Bitrix24 AI manager.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    agent_cli::app::main()
+}
