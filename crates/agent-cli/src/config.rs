@@ -10,37 +10,17 @@ pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 /// The API base used when `OPENAI_API_BASE` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.openai.com/v1";
 
-/// Every variable the CLI reads, with a one-line description (for README and `--help`).
-pub const VARIABLES: &[(&str, &str)] = &[
-    (
-        "BITRIX_WEBHOOK_URL",
-        "incoming webhook https://PORTAL/rest/USER_ID/TOKEN/ (secret); unset: bundled sandbox",
-    ),
-    (
-        "BITRIX_CA_CERT",
-        "PEM file with extra root certificates for an on-premise portal",
-    ),
-    (
-        "OPENAI_API_KEY",
-        "API key of the model server (secret); unset: degraded mode",
-    ),
-    (
-        "OPENAI_API_BASE",
-        "base URL of an OpenAI-compatible API (default https://api.openai.com/v1)",
-    ),
-    ("OPENAI_MODEL", "model name (default gpt-4o-mini)"),
-    (
-        "OPENAI_TIMEOUT_SECS",
-        "timeout of one model request in seconds (default 120)",
-    ),
-    (
-        "B24_SANDBOX_DATA",
-        "data file of the bundled sandbox (default ./data/sandbox.json)",
-    ),
-    (
-        "B24_LOG_RETENTION_DAYS",
-        "days the daily audit log files are kept (default 30; 0 keeps all)",
-    ),
+/// Every variable the CLI reads; `--help` and README describe each (a test checks).
+pub const VARIABLES: &[&str] = &[
+    "BITRIX_WEBHOOK_URL",
+    "BITRIX_CA_CERT",
+    "OPENAI_API_KEY",
+    "OPENAI_API_BASE",
+    "OPENAI_MODEL",
+    "OPENAI_TIMEOUT_SECS",
+    "B24_SANDBOX_DATA",
+    "B24_LOG_RETENTION_DAYS",
+    "B24_LOCK_TIMEOUT_SECS",
 ];
 
 /// A secret value: prints as `[redacted]` in `Debug` and `Display`.
@@ -95,7 +75,7 @@ impl Sources {
     pub fn from_process(dotenv: BTreeMap<String, String>) -> Self {
         let env = VARIABLES
             .iter()
-            .filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
+            .filter_map(|name| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
             .collect();
         Self { env, dotenv }
     }
@@ -144,6 +124,8 @@ pub struct Settings {
     pub sandbox_data: PathBuf,
     /// Days to keep audit logs; 0 keeps all.
     pub log_retention_days: u32,
+    /// How long a turn waits for the user's lock.
+    pub lock_timeout: Duration,
 }
 
 impl Settings {
@@ -170,6 +152,7 @@ impl Settings {
                 .unwrap_or("./data/sandbox.json")
                 .into(),
             log_retention_days: sources.parse_number("B24_LOG_RETENTION_DAYS", 30)?,
+            lock_timeout: Duration::from_secs(sources.parse_number("B24_LOCK_TIMEOUT_SECS", 10)?),
         })
     }
 }

@@ -45,6 +45,7 @@ impl Session {
         };
         let mut config = AgentConfig::default().with_mode(mode);
         config.max_steps = args.max_steps as usize;
+        config.lock_timeout = settings.lock_timeout;
         let store = Arc::new(JsonFileStore::new(&args.state_dir));
         let agent = Agent::new(portal.client.clone(), model, store, config);
         let mut secrets = vec![portal.token.clone()];

@@ -40,7 +40,10 @@ impl FakeOpenAi {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { base: format!("http://{addr}/v1"), script }
+        Self {
+            base: format!("http://{addr}/v1"),
+            script,
+        }
     }
 
     /// Adds replies to the end of the script.
@@ -70,7 +73,12 @@ async fn models(headers: HeaderMap) -> (StatusCode, Json<Value>) {
     if !authorized(&headers) {
         return unauthorized();
     }
-    (StatusCode::OK, Json(json!({"object": "list", "data": [{"id": "test-model", "object": "model", "created": 0, "owned_by": "test"}]})))
+    (
+        StatusCode::OK,
+        Json(
+            json!({"object": "list", "data": [{"id": "test-model", "object": "model", "created": 0, "owned_by": "test"}]}),
+        ),
+    )
 }
 
 async fn completions(
