@@ -90,8 +90,7 @@ impl Session {
             "Пустая строка или Ctrl-D завершают сеанс. / An empty line or Ctrl-D ends the session.",
         );
         let mut code = exit::OK;
-        loop {
-            let Some(line) = read_line("> ")? else { break };
+        while let Some(line) = read_line("> ")? {
             if line.trim().is_empty() {
                 break;
             }
@@ -105,7 +104,10 @@ impl Session {
     async fn run_logged(&self, user_id: &str, message: &str) -> Result<TurnOutcome, Failure> {
         let result = self
             .ui
-            .spin("думаю / thinking", self.agent.turn(user_id, message))
+            .spin(
+                "думаю / thinking",
+                Box::pin(self.agent.turn(user_id, message)),
+            )
             .await;
         let outcome = match &result {
             Ok(outcome) => Some(outcome),
@@ -128,7 +130,7 @@ impl Session {
         println!("{}", outcome.reply.trim_end());
         for call in &outcome.record.calls {
             let decision = serde_json::to_value(call.decision).unwrap_or(Value::Null);
-            let status = serde_json::to_value(&call.status).unwrap_or(Value::Null);
+            let status = serde_json::to_value(call.status).unwrap_or(Value::Null);
             self.ui.notice(&format!(
                 "  · {} — {} ({})",
                 call.method,

@@ -99,6 +99,16 @@ impl World {
             .result
     }
 
+    /// `total` of a list method.
+    pub async fn portal_total(&self, method: &str) -> u64 {
+        self.portal
+            .call(method, json!({"select": ["ID"]}))
+            .await
+            .unwrap()
+            .total
+            .unwrap()
+    }
+
     /// The deal with `id`, or `None` when it does not exist.
     pub async fn deal(&self, id: u64) -> Option<Value> {
         match self.portal.call("crm.deal.get", json!({"id": id})).await {
@@ -150,12 +160,27 @@ impl World {
 
 /// Runs the binary in `dir` with exactly `env` (plus PATH and HOME).
 pub async fn run_in(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run {
+    run_with_input(dir, env, args, None).await
+}
+
+/// Runs the binary in `dir` with exactly `env` (plus PATH and HOME), feeding `input` to stdin.
+pub async fn run_with_input(
+    dir: &Path,
+    env: &[(String, String)],
+    args: &[&str],
+    input: Option<&str>,
+) -> Run {
+    use std::process::Stdio;
+    use tokio::io::AsyncWriteExt;
+
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_b24-agent"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .stdin(std::process::Stdio::null());
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
+    command.args(args).current_dir(dir).env_clear().stdin(stdin);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     for key in ["PATH", "HOME"] {
         if let Some(value) = std::env::var_os(key) {
             command.env(key, value);
@@ -165,11 +190,16 @@ pub async fn run_in(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run 
     for (key, value) in env {
         command.env(key, value);
     }
+    let mut child = command.spawn().expect("the binary starts");
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+    }
     let Output {
         status,
         stdout,
         stderr,
-    } = command.output().await.expect("the binary runs");
+    } = child.wait_with_output().await.expect("the binary runs");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8(stdout).unwrap(),
