@@ -19,6 +19,14 @@ async fn help_lists_every_option_and_variable_but_no_value() {
     insta::assert_snapshot!("help", run.stdout);
 }
 
+#[test]
+fn readme_documents_every_variable() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    for variable in agent_cli::config::VARIABLES {
+        assert!(readme.contains(&format!("`{variable}`")), "README.md documents {variable}");
+    }
+}
+
 #[tokio::test]
 async fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
