@@ -5,19 +5,44 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Error;
+use crate::model::lenient;
 
 /// The `time` object of a Bitrix24 response envelope.
+///
+/// Every field is optional and accepts an integer, a float or a numeric string, because
+/// portals differ in what they send.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeInfo {
     /// Seconds the portal spent on this request.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
     pub duration: Option<f64>,
     /// Seconds of the method's operating-time budget used in the current window.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
     pub operating: Option<f64>,
     /// Unix time when the operating budget window resets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub operating_reset_at: Option<i64>,
+    /// Unix time (seconds, fractional) when the portal started the request.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start: Option<f64>,
+    /// Unix time (seconds, fractional) when the portal finished the request.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finish: Option<f64>,
+    /// Seconds of processing (sometimes missing).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub processing: Option<f64>,
 }
 
 /// The successful answer to one REST call: the envelope with `result` and paging fields.
