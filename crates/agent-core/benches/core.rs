@@ -39,7 +39,7 @@ fn main() {
             corpus.len()
         ),
         2000,
-        || corpus.iter().map(|t| parse_reply(t)).count(),
+        || corpus.iter().map(|t| parse_reply(t)).collect::<Vec<_>>(),
     );
 
     let rows: Vec<Value> = (0..50)

@@ -261,12 +261,12 @@ impl TurnConsent {
     /// Checks a consent claim for `action`; on success the grant is used up.
     pub fn claim(&mut self, action: &ActionCall) -> Result<(), ClaimProblem> {
         let hash = PendingAction::hash_of(&action.method, &action.params);
-        if let Some(grant) = self.grants.iter_mut().find(|g| g.hash == hash) {
-            if grant.used {
-                return Err(ClaimProblem::AlreadyUsed);
-            }
+        if let Some(grant) = self.grants.iter_mut().find(|g| g.hash == hash && !g.used) {
             grant.used = true;
             return Ok(());
+        }
+        if self.grants.iter().any(|g| g.hash == hash) {
+            return Err(ClaimProblem::AlreadyUsed);
         }
         if self.lapsed.iter().any(|(_, h)| *h == hash) {
             return Err(self.lapse.unwrap_or(ClaimProblem::SelfClaimed));

@@ -165,6 +165,17 @@ pub fn consent_damaged(lang: Lang) -> &'static str {
     )
 }
 
+/// Explains that a consented action did not run because the state could not be saved.
+pub fn state_not_saved(detail: &str, lang: Lang) -> String {
+    format!(
+        "{} {detail}",
+        lang.pick(
+            "Не удалось сохранить состояние, поэтому подтверждённое действие не выполнено; повторите «да» чуть позже:",
+            "Could not save the state, so the confirmed action was not run; say \"yes\" again a bit later:"
+        )
+    )
+}
+
 /// Explains degraded mode: why the model is unavailable and what to set.
 pub fn degraded(availability: &Availability, lang: Lang) -> String {
     let why = match (availability, lang) {

@@ -43,6 +43,8 @@ pub enum EndReason {
     ModelFailed,
     /// The model is unavailable; the turn ran in degraded mode.
     Degraded,
+    /// The state could not be saved before running a consented action; nothing ran.
+    StateUnavailable,
 }
 
 /// Where the portal context of the turn came from.

@@ -181,3 +181,13 @@ fn from_probe_picks_degraded_mode_for_anything_but_ready() {
         ModelAccess::Unavailable(Availability::KeyRejected)
     ));
 }
+
+#[test]
+fn turns_can_run_on_a_multithreaded_runtime() {
+    fn is_send<T: Send>(_: &T) {}
+    let (agent, _) = degraded_agent(Mode::Full, Availability::NoKey);
+    let turn = agent.turn("ivan", "привет");
+    is_send(&turn);
+    fn is_sync<T: Send + Sync>(_: &T) {}
+    is_sync(&agent);
+}

@@ -338,3 +338,53 @@ async fn a_failed_save_keeps_the_outcome() {
     assert_eq!(outcome.record.calls.len(), 1);
     assert_eq!(portal.sent(), ["crm.deal.get"]);
 }
+
+#[tokio::test]
+async fn consent_is_consumed_durably_before_the_action_runs() {
+    let held = agent_core::consent::hold(
+        &[agent_core::ActionCall::new(
+            "crm.deal.delete",
+            json!({"id": 5}),
+        )],
+        "удаление записи",
+        t0(),
+        chrono::TimeDelta::minutes(15),
+    );
+    let mut store = MockStateStore::new();
+    store
+        .expect_lock_user()
+        .returning(|user, _| Ok(Box::new(Guard(user.to_owned())) as Box<dyn TurnGuard>));
+    store.expect_load_or_create().returning(move |user| {
+        let mut state = AgentState::new(user, t0());
+        state.pending_action = Some(held.clone());
+        Ok(state)
+    });
+    // The first save (the consumed pending action) fails, and so does the final one.
+    store.expect_save().times(2).returning(|s| {
+        assert!(
+            s.pending_action.is_none(),
+            "the pending action is consumed first"
+        );
+        Err(StoreError::Busy {
+            user_id: s.user_id.clone(),
+        })
+    });
+    let clock = Arc::new(ManualClock::new(t0()));
+    let portal = FakePortal::new();
+    let model = ScriptModel::new(Vec::<String>::new());
+    let agent = Agent::new(
+        portal.clone(),
+        ModelAccess::Ready(model.clone()),
+        Arc::new(store),
+        common::config(Mode::Full, &clock),
+    );
+    let err = agent.turn("ivan", "да").await.unwrap_err();
+    let outcome = err.outcome().expect("the outcome is kept");
+    assert_eq!(outcome.record.end, EndReason::StateUnavailable);
+    assert!(
+        portal.sent().is_empty(),
+        "nothing runs when consent cannot be recorded"
+    );
+    assert_eq!(model.request_count(), 0);
+    assert!(outcome.reply.contains("не выполнено"), "{}", outcome.reply);
+}

@@ -104,6 +104,12 @@ impl<'a> TurnRun<'a> {
             let descriptions = self.describe_all(&held);
             match resolution {
                 Resolution::Consented(_) => {
+                    // Consume the pending action durably before it runs, so that it runs at
+                    // most once even if the save at the end of the turn fails.
+                    if let Err(e) = self.agent.store.save(self.state).await {
+                        let reply = messages::state_not_saved(&e.to_string(), self.lang);
+                        return self.finish(reply, EndReason::StateUnavailable, Some(e.to_string()));
+                    }
                     let confirmed: Vec<ActionCall> = held
                         .into_iter()
                         .map(|a| ActionCall { confirmed: true, ..a })
