@@ -21,9 +21,13 @@ async fn help_lists_every_option_and_variable_but_no_value() {
 
 #[test]
 fn readme_documents_every_variable() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     for variable in agent_cli::config::VARIABLES {
-        assert!(readme.contains(&format!("`{variable}`")), "README.md documents {variable}");
+        assert!(
+            readme.contains(&format!("`{variable}`")),
+            "README.md documents {variable}"
+        );
     }
 }
 
