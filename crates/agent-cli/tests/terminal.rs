@@ -8,13 +8,18 @@ use support::World;
 use tokio::io::AsyncWriteExt;
 
 /// Runs the binary under `script` so its stdin and stdout are a terminal; `None` when
-/// `script` is not installed.
+/// `script` is not installed (outside CI, where `.ci/run` installs it).
+#[allow(clippy::print_stderr)]
 async fn run_in_terminal(world: &World, args: &str, input: &str) -> Option<(i32, String)> {
     if std::process::Command::new("script")
         .arg("--version")
         .output()
         .is_err()
     {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "script(1) is missing; .ci/run installs it (Debian package bsdutils)"
+        );
         eprintln!("skipped: script(1) from util-linux is not installed");
         return None;
     }
