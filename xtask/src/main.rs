@@ -5,14 +5,20 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
+mod eval;
+
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     fmt check, clippy -D warnings, the whole test suite (what CI runs)
+  ci     fmt check, clippy -D warnings, the whole test suite, the scripted evals and a
+         quick benchmark run (what CI runs)
   fmt    cargo fmt --all -- --check
   lint   cargo clippy --workspace --all-targets -- -D warnings
   test   cargo test --workspace --all-targets, then the doc tests
+  eval   run the eval scenarios in evals/ (--live: the configured model; see b24-eval --help)
+  bench  release benchmarks, printed and written to BENCHMARKS.md (--quick: a smoke run)
 ";
 
 fn main() -> ExitCode {
@@ -31,11 +37,16 @@ fn run(args: &[String]) -> Result<()> {
         Some("ci") => {
             fmt()?;
             lint()?;
-            test()
+            test()?;
+            // The deterministic forms of the evals and the benchmarks (issue 8).
+            cargo(&["run", "-q", "-p", "agent-eval", "--bin", "b24-eval"])?;
+            bench::run(&["--quick".to_owned()])
         }
         Some("fmt") => fmt(),
         Some("lint") => lint(),
         Some("test") => test(),
+        Some("eval") => eval::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
