@@ -1,14 +1,13 @@
 //! Configuration: flags, then the environment, then `.env` in the working directory.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// The model used when `OPENAI_MODEL` is not set.
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
-/// The API base used when `OPENAI_API_BASE` is not set.
-pub const DEFAULT_API_BASE: &str = "https://api.openai.com/v1";
+/// The API base used when `OPENAI_API_BASE` is not set: the LLM client's own default.
+pub use llm_client::DEFAULT_API_BASE;
 
 /// Every variable the CLI reads; `--help` and README describe each (a test checks).
 pub const VARIABLES: &[&str] = &[
@@ -23,33 +22,9 @@ pub const VARIABLES: &[&str] = &[
     "B24_LOCK_TIMEOUT_SECS",
 ];
 
-/// A secret value: prints as `[redacted]` in `Debug` and `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// A secret value (the API key, the webhook URL): `Debug` shows a redaction and there is no
+/// `Display`; the same wrapper the LLM client takes.
+pub use llm_client::Secret;
 
 /// A configuration value that is present but wrong.
 #[derive(Debug, thiserror::Error)]
