@@ -29,11 +29,11 @@ Environment (flags win over the environment, which wins over ./.env):
   OPENAI_TIMEOUT_SECS     timeout of one model request (default 120)
   B24_SANDBOX_DATA        data file of the bundled sandbox (default ./data/sandbox.json)
   B24_LOG_RETENTION_DAYS  days of audit logs to keep (default 30; 0 keeps all)
-  B24_LOCK_TIMEOUT_SECS   wait for another turn of the same user (default 10)
+  B24_LOCK_TIMEOUT_SECS   wait for a busy user or bundled sandbox (default 10)
   B24_LOG                 diagnostics on stderr, e.g. B24_LOG=debug (default warn)
 
 Exit codes: 0 ok (degraded or waiting for consent included), 1 internal error,
-2 usage or configuration error, 3 portal unreachable or webhook rejected, 4 user busy.
+2 usage or configuration error, 3 portal unreachable or webhook rejected, 4 busy (user or sandbox).
 
 Examples:
   b24-agent ivan \"какие сделки на стадии переговоров?\"

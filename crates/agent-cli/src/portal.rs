@@ -88,7 +88,14 @@ async fn start_sandbox(settings: &Settings) -> Result<RunningSandbox, Failure> {
         .seed(Seed::Demo)
         .limits(Limits::Cloud)
         .data_file(&settings.sandbox_data)
+        .data_lock_wait(settings.lock_timeout)
         .start("127.0.0.1:0")
         .await
-        .map_err(|e| Failure::config(format!("B24_SANDBOX_DATA: {e}")))
+        .map_err(|e| {
+            if e.is_data_file_in_use() {
+                Failure::busy(e)
+            } else {
+                Failure::config(format!("B24_SANDBOX_DATA: {e}"))
+            }
+        })
 }

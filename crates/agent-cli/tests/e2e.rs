@@ -347,3 +347,43 @@ async fn without_a_webhook_the_bundled_sandbox_is_used_and_announced() {
         again.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_runs_on_the_bundled_sandbox_keep_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let add =
+        |title: &str| format!("/call crm.lead.add {{\"fields\": {{\"TITLE\": \"{title}\"}}}}");
+    let (first, second) = (add("Лид от Ивана"), add("Лид от Марии"));
+    let (ivan, maria) = (
+        ["ivan", first.as_str(), "--mode", "full"],
+        ["maria", second.as_str(), "--mode", "full"],
+    );
+    let (a, b) = tokio::join!(
+        run_in(dir.path(), &[], &ivan),
+        run_in(dir.path(), &[], &maria),
+    );
+    assert_eq!((a.code, b.code), (0, 0), "{}\n{}", a.stderr, b.stderr);
+    let data = std::fs::read_to_string(dir.path().join("data/sandbox.json")).unwrap();
+    for title in ["Лид от Ивана", "Лид от Марии"] {
+        assert!(data.contains(title), "{title} was lost");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sandbox_held_by_another_run_is_busy_after_the_lock_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let lock = std::fs::File::create(dir.path().join("data/sandbox.json.lock")).unwrap();
+    lock.lock().unwrap();
+    let env = [("B24_LOCK_TIMEOUT_SECS".to_owned(), "1".to_owned())];
+    let run = run_in(dir.path(), &env, &["ivan", "привет"]).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("in use") && run.stderr.contains("занят"),
+        "{}",
+        run.stderr
+    );
+    drop(lock);
+    let run = run_in(dir.path(), &env, &["ivan", "привет"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

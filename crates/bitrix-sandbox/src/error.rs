@@ -18,6 +18,18 @@ pub enum SandboxError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Another sandbox (in this or another process) holds the data file's lock.
+    #[error(
+        "the data file {path} is in use by another sandbox (another b24-agent or b24-sandbox \
+         run); wait for it to finish, or serve it once with `b24-agent sandbox` and point \
+         BITRIX_WEBHOOK_URL at it / файл данных {path} занят другой песочницей (другим запуском \
+         b24-agent или b24-sandbox); дождитесь его завершения или запустите `b24-agent sandbox` \
+         и укажите его адрес в BITRIX_WEBHOOK_URL"
+    )]
+    DataFileInUse {
+        /// The data file.
+        path: PathBuf,
+    },
     /// The data file could not be read.
     #[error("cannot read the data file {path}: {source}")]
     ReadDataFile {
@@ -62,6 +74,11 @@ impl SandboxError {
     /// Whether the data file was refused as damaged (and left as it was).
     pub fn is_damaged_data_file(&self) -> bool {
         matches!(self, SandboxError::DamagedDataFile { .. })
+    }
+
+    /// Whether another sandbox holds the data file.
+    pub fn is_data_file_in_use(&self) -> bool {
+        matches!(self, SandboxError::DataFileInUse { .. })
     }
 
     /// Whether the listen address could not be used.

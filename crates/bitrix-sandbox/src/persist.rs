@@ -1,11 +1,57 @@
-//! The data file: loaded once, refused (and never overwritten) when damaged, and
-//! rewritten atomically (temporary file, fsync, rename) after every change.
+//! The data file: locked for one sandbox at a time, loaded once, refused (and never
+//! overwritten) when damaged, and rewritten atomically (temporary file, fsync, rename) after
+//! every change.
 
+use std::fs::{File, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::SandboxError;
 use crate::store::PortalData;
+
+/// Takes the OS lock on `<data file>.lock`, polling for up to `wait`; the lock lasts as long
+/// as the returned file is open (and dies with the process).
+///
+/// Each sandbox keeps its data in memory and rewrites the whole file, so two sandboxes on one
+/// file would silently undo each other's changes; the lock makes the second one wait or fail.
+pub(crate) async fn lock_data_file(path: &Path, wait: Duration) -> Result<File, SandboxError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data.json".into());
+    let lock_path = path.with_file_name(format!("{name}.lock"));
+    let fail = |source| SandboxError::WriteDataFile {
+        path: lock_path.clone(),
+        source,
+    };
+    if let Some(dir) = lock_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(fail)?;
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(fail(e)),
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(SandboxError::DataFileInUse {
+                path: path.to_owned(),
+            });
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
 
 /// Reads the data file: `Ok(None)` when it does not exist yet.
 pub(crate) fn load(path: &Path) -> Result<Option<PortalData>, SandboxError> {
@@ -67,6 +113,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SandboxError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn one_sandbox_per_data_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/portal.json");
+        let held = lock_data_file(&path, Duration::ZERO).await.unwrap();
+        let err = lock_data_file(&path, Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(err.is_data_file_in_use(), "{err}");
+        assert!(err.to_string().contains("portal.json"), "{err}");
+        drop(held);
+        lock_data_file(&path, Duration::ZERO).await.unwrap();
+    }
 
     #[test]
     fn missing_file_is_none_and_damaged_files_are_refused_untouched() {

@@ -72,6 +72,7 @@ pub struct SandboxBuilder {
     extra_deals: u32,
     limits: Limits,
     data_file: Option<PathBuf>,
+    data_lock_wait: Duration,
     token: Option<String>,
     tls_cert_out: Option<PathBuf>,
     clock: Option<Clock>,
@@ -101,6 +102,14 @@ impl SandboxBuilder {
     /// and left untouched), created from the seed otherwise, rewritten after each change.
     pub fn data_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.data_file = Some(path.into());
+        self
+    }
+
+    /// How long `start` waits for another sandbox to release the data file (default: not at
+    /// all). One sandbox at a time owns a data file; the second fails with
+    /// [`SandboxError::DataFileInUse`] once this has passed.
+    pub fn data_lock_wait(mut self, wait: Duration) -> Self {
+        self.data_lock_wait = wait;
         self
     }
 
@@ -142,6 +151,10 @@ impl SandboxBuilder {
             .parse()
             .map_err(|_| SandboxError::InvalidAddress(addr.to_owned()))?;
         let clock = self.clock.clone().unwrap_or_default();
+        let data_lock = match &self.data_file {
+            Some(path) => Some(persist::lock_data_file(path, self.data_lock_wait).await?),
+            None => None,
+        };
         let (mut data, fresh) = match &self.data_file {
             Some(path) => match persist::load(path)? {
                 Some(data) => (data, false),
@@ -218,6 +231,7 @@ impl SandboxBuilder {
             portal,
             handle,
             task: Some(task),
+            _data_lock: data_lock,
         })
     }
 
@@ -246,6 +260,8 @@ pub struct RunningSandbox {
     portal: Arc<Portal>,
     handle: axum_server::Handle,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Held until the sandbox is dropped, after the last write of the data file.
+    _data_lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for RunningSandbox {

@@ -25,8 +25,24 @@ async fn writes_survive_a_restart_and_keep_the_webhook() {
         rows.iter().any(|r| r["TITLE"] == "Сохранится"),
         "written right after the change"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary files stay behind");
+    let mut leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    leftovers.sort();
+    assert_eq!(
+        leftovers,
+        ["portal.json", "portal.json.lock"],
+        "no temporary files stay behind"
+    );
+    let second = Sandbox::builder()
+        .data_file(&file)
+        .start("127.0.0.1:0")
+        .await;
+    assert!(
+        second.unwrap_err().is_data_file_in_use(),
+        "one sandbox per data file"
+    );
     p.sandbox.shutdown().await;
 
     let again = common::start_with(Sandbox::builder().seed(Seed::Empty).data_file(&file)).await;
