@@ -385,8 +385,8 @@ fn bearer(key: &Secret) -> Result<HeaderValue, LlmError> {
     Ok(value)
 }
 
-/// The wait a server asked for: `retry-after-ms`, else `retry-after` in seconds.
-/// (An HTTP-date `Retry-After` is ignored and the normal backoff applies.)
+/// The wait a server asked for: `retry-after-ms`, else `retry-after` in seconds or as an
+/// HTTP date (a date in the past means at once).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let number = |name: &str| {
         headers
@@ -401,6 +401,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     number("retry-after-ms")
         .map(|ms| Duration::from_secs_f64(ms / 1000.0))
         .or_else(|| number("retry-after").map(Duration::from_secs_f64))
+        .or_else(|| {
+            let date = httpdate::parse_http_date(headers.get("retry-after")?.to_str().ok()?);
+            Some(
+                date.ok()?
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            )
+        })
 }
 
 /// The optional parameter a 400/422 answer refuses, if it names one that was sent.
@@ -553,6 +561,18 @@ mod tests {
             "retry-after",
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
+        assert_eq!(retry_after(&dated), Some(Duration::ZERO), "past: at once");
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        dated.insert(
+            "retry-after",
+            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
+        );
+        let wait = retry_after(&dated).unwrap();
+        assert!(
+            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        dated.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&dated), None);
     }
 
