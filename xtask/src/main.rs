@@ -12,10 +12,11 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci     fmt check, clippy -D warnings, the whole test suite, the scripted evals and a
-         quick benchmark run (what CI runs)
+  ci     fmt check, clippy -D warnings, doc, the whole test suite, the scripted evals and
+         a quick benchmark run (what CI runs)
   fmt    cargo fmt --all -- --check
   lint   cargo clippy --workspace --all-targets -- -D warnings
+  doc    cargo doc --workspace --no-deps with rustdoc warnings (broken links) as errors
   test   cargo test --workspace --all-targets, then the doc tests
   eval   run the eval scenarios in evals/ (--live: the configured model; see b24-eval --help)
   bench  release benchmarks, printed and written to BENCHMARKS.md (--quick: a smoke run)
@@ -37,6 +38,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("ci") => {
             fmt()?;
             lint()?;
+            doc()?;
             test()?;
             // The deterministic forms of the evals and the benchmarks (issue 8).
             cargo(&["run", "-q", "-p", "agent-eval", "--bin", "b24-eval"])?;
@@ -44,6 +46,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Some("fmt") => fmt(),
         Some("lint") => lint(),
+        Some("doc") => doc(),
         Some("test") => test(),
         Some("eval") => eval::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
@@ -71,6 +74,15 @@ fn lint() -> Result<()> {
     ])
 }
 
+fn doc() -> Result<()> {
+    // Keeps the caller's flags; the variable is set for the child cargo only.
+    let flags = std::env::var("RUSTDOCFLAGS").unwrap_or_default();
+    cargo_with_env(
+        &["doc", "--workspace", "--no-deps", "--all-features"],
+        &[("RUSTDOCFLAGS", &format!("{flags} -D warnings"))],
+    )
+}
+
 fn test() -> Result<()> {
     cargo(&["test", "--workspace", "--all-targets", "--all-features"])?;
     cargo(&["test", "--workspace", "--doc", "--all-features"])
@@ -78,11 +90,17 @@ fn test() -> Result<()> {
 
 /// Runs `cargo` with `args` in the workspace root and fails when it fails.
 fn cargo(args: &[&str]) -> Result<()> {
+    cargo_with_env(args, &[])
+}
+
+/// Runs `cargo` with `args` and extra environment variables in the workspace root.
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     println!("$ cargo {}", args.join(" "));
     let status = Command::new(cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .status()
         .with_context(|| format!("could not start cargo {}", args.join(" ")))?;
