@@ -61,7 +61,8 @@ pub enum WebhookError {
     HasQuery,
     /// The path does not end with `/rest/USER_ID/TOKEN`.
     #[error(
-        "the webhook URL path must end with /rest/USER_ID/TOKEN/ (found {segments} path segment(s) after the host; did you paste a method name too?)"
+        "the webhook URL path must end with /rest/USER_ID/TOKEN/ (found {segments} path segment(s) after the host; {hint})",
+        hint = bad_path_hint(*segments)
     )]
     BadPath {
         /// How many non-empty path segments the URL has.
@@ -75,6 +76,15 @@ pub enum WebhookError {
         "the webhook token must be letters and digits (it is shown in the portal's webhook settings)"
     )]
     BadToken,
+}
+
+/// What most likely went wrong with a webhook path of `segments` segments.
+fn bad_path_hint(segments: usize) -> &'static str {
+    if segments < 3 {
+        "is the user id or the token missing?"
+    } else {
+        "did you paste a method name too?"
+    }
 }
 
 /// An incoming webhook of a Bitrix24 portal: `https://PORTAL/rest/USER_ID/TOKEN/`.
@@ -356,7 +366,7 @@ mod tests {
             ("https://example.bitrix24.ru/rest/1/abc/?x=1", "query"),
             (
                 "https://example.bitrix24.ru/rest/1/",
-                "/rest/USER_ID/TOKEN/",
+                "the user id or the token missing",
             ),
             (
                 "https://example.bitrix24.ru/rest/1/abc/crm.deal.list",
