@@ -56,6 +56,9 @@ async fn run(cli: Cli, ui: Ui) -> Result<u8, Failure> {
         return commands::sandbox(args).await;
     }
     let settings = settings()?;
+    if let Some(Command::ResetState { user_id }) = &cli.command {
+        return commands::reset_state(&cli.agent.state_dir, user_id, settings.lock_timeout).await;
+    }
     let portal = Portal::connect(&settings, &ui).await?;
     let result = match &cli.command {
         Some(Command::Api {
@@ -67,7 +70,7 @@ async fn run(cli: Cli, ui: Ui) -> Result<u8, Failure> {
             let session = Session::open(&cli.agent, &settings, &portal, ui).await?;
             session.chat(user_id).await
         }
-        Some(Command::Sandbox(_)) => unreachable!("handled above"),
+        Some(Command::Sandbox(_) | Command::ResetState { .. }) => unreachable!("handled above"),
         None => {
             let user_id = cli.user_id.as_deref().unwrap_or_default();
             let message = cli.message.join(" ");

@@ -39,7 +39,8 @@ Examples:
   b24-agent ivan \"какие сделки на стадии переговоров?\"
   b24-agent ivan да
   b24-agent chat ivan
-  b24-agent api crm.deal.list '{\"select\":[\"ID\",\"TITLE\"]}' --all";
+  b24-agent api crm.deal.list '{\"select\":[\"ID\",\"TITLE\"]}' --all
+  b24-agent reset-state ivan";
 
 /// `b24-agent`: an AI manager for Bitrix24.
 #[derive(Debug, Parser)]
@@ -130,6 +131,14 @@ pub enum Command {
     },
     /// Serve the bundled sandbox portal standalone (as b24-sandbox does).
     Sandbox(SandboxArgs),
+    /// Move a user's state file aside so the next turn starts afresh
+    ///
+    /// The way out of a damaged state file: the file is renamed to USER.json.corrupt-TIME in
+    /// the same directory (kept for inspection), under the user's lock.
+    ResetState {
+        /// The user whose state to move aside.
+        user_id: String,
+    },
 }
 
 /// Options of `b24-agent sandbox`.

@@ -1,10 +1,14 @@
-//! The subcommands besides agent turns: `api` and `sandbox`.
+//! The subcommands besides agent turns: `api`, `sandbox` and `reset-state`.
 #![allow(clippy::print_stdout)]
+
+use std::path::Path;
+use std::time::Duration;
 
 use bitrix_client::{BitrixApi, Error as BitrixError, ListQuery};
 use bitrix_sandbox::{Limits, Sandbox, Seed};
 use futures::StreamExt;
 use serde_json::Value;
+use state_store::{JsonFileStore, StateStore};
 
 use crate::cli::{SandboxArgs, exit};
 use crate::failure::Failure;
@@ -81,5 +85,34 @@ pub async fn sandbox(args: &SandboxArgs) -> Result<u8, Failure> {
     println!("{}", running.webhook_url().expose());
     tokio::signal::ctrl_c().await.map_err(Failure::internal)?;
     running.shutdown().await;
+    Ok(exit::OK)
+}
+
+/// `b24-agent reset-state USER_ID`: under the user's lock, moves the state file aside.
+pub async fn reset_state(state_dir: &Path, user_id: &str, wait: Duration) -> Result<u8, Failure> {
+    let store = JsonFileStore::new(state_dir);
+    let store_failure = |e: state_store::StoreError| {
+        if e.is_busy() {
+            Failure::busy(e)
+        } else if e.is_invalid_user_id() {
+            Failure::config(e)
+        } else {
+            Failure::internal(e)
+        }
+    };
+    let _guard = store
+        .lock_user(user_id, wait)
+        .await
+        .map_err(store_failure)?;
+    match store.quarantine(user_id).await.map_err(store_failure)? {
+        Some(moved) => println!(
+            "Состояние пользователя {user_id} перенесено в {path}; следующий ход начнётся с чистого листа.\n\
+             The state of user {user_id} was moved to {path}; the next turn starts afresh.",
+            path = moved.display()
+        ),
+        None => println!(
+            "У пользователя {user_id} нет сохранённого состояния.\nUser {user_id} has no saved state."
+        ),
+    }
     Ok(exit::OK)
 }

@@ -55,6 +55,20 @@ impl fmt::Display for Failure {
 
 impl From<agent_core::AgentError> for Failure {
     fn from(err: agent_core::AgentError) -> Self {
+        if let agent_core::AgentError::State {
+            user_id,
+            source: state_store::StoreError::Corrupt { path, detail },
+        } = &err
+        {
+            return Failure::internal(format!(
+                "the state file {path} is damaged ({detail}) and was left untouched. Fix it by \
+                 hand, or run `b24-agent reset-state {user_id}` to move it aside and start \
+                 afresh. / Файл состояния {path} повреждён ({detail}) и не изменён: исправьте его \
+                 вручную или выполните `b24-agent reset-state {user_id}`, чтобы отложить его и \
+                 начать с чистого листа.",
+                path = path.display()
+            ));
+        }
         if err.is_busy() || err.store_error().is_some_and(|e| e.is_busy()) {
             Failure::busy(err)
         } else if matches!(err, agent_core::AgentError::EmptyMessage)

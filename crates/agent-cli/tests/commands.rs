@@ -1,4 +1,4 @@
-//! End-to-end tests of the subcommands: `chat`, `api` and `sandbox`.
+//! End-to-end tests of the subcommands: `chat`, `api`, `sandbox` and `reset-state`.
 
 mod support;
 
@@ -108,4 +108,60 @@ async fn get_profile(url: &str) -> Value {
         .await
         .unwrap();
     json!({"result": out.result})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_state_is_kept_until_reset_state_moves_it_aside() {
+    let world = World::new(&["ASSISTANT: Начнём заново."]).await;
+    let state_dir = world.dir.path().join("data/state");
+    std::fs::create_dir_all(&state_dir).unwrap();
+    let damaged = "{\"user_id\": \"ivan\", broken";
+    std::fs::write(state_dir.join("ivan.json"), damaged).unwrap();
+
+    let refused = world.turn(&["ivan", "привет"]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("b24-agent reset-state ivan")
+            && refused.stderr.contains("повреждён"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(state_dir.join("ivan.json")).unwrap(),
+        damaged,
+        "left untouched"
+    );
+
+    let reset = world.run(&world.env(), &["reset-state", "ivan"]).await;
+    assert_eq!(reset.code, 0, "{}", reset.stderr);
+    assert!(
+        reset.stdout.contains("ivan.json.corrupt-"),
+        "{}",
+        reset.stdout
+    );
+    let kept: Vec<_> = std::fs::read_dir(&state_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("ivan.json.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&kept[0]).unwrap(),
+        damaged,
+        "kept for salvage"
+    );
+
+    let fresh = world.turn(&["ivan", "привет"]).await;
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert!(fresh.stdout.contains("Начнём заново."), "{}", fresh.stdout);
+
+    let nothing = world.run(&world.env(), &["reset-state", "maria"]).await;
+    assert_eq!(nothing.code, 0, "{}", nothing.stderr);
+    assert!(
+        nothing.stdout.contains("no saved state"),
+        "{}",
+        nothing.stdout
+    );
+    let bad = world.run(&world.env(), &["reset-state", "../x"]).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
