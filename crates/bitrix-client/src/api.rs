@@ -88,6 +88,23 @@ pub enum BatchItem {
     Skipped,
 }
 
+impl BatchItem {
+    /// The item a batch holds for a command that, called alone, gave `result`: what a mock
+    /// portal (or any `BitrixApi` that runs batches one call at a time) returns per command.
+    ///
+    /// An error keeps Bitrix's own code and description when it has them, and otherwise its
+    /// message under the empty code.
+    pub fn from_result(result: Result<CallOutput, crate::Error>) -> Self {
+        match result {
+            Ok(output) => BatchItem::Ok(output),
+            Err(e) => BatchItem::Err {
+                code: e.code().unwrap_or_default().to_owned(),
+                description: e.description().map_or_else(|| e.to_string(), str::to_owned),
+            },
+        }
+    }
+}
+
 /// The outcome of a whole `batch`, one item per input command, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchOutcome {
@@ -107,4 +124,38 @@ pub trait BitrixApi: Send + Sync {
 
     /// Runs up to 50 commands as one `batch` request.
     async fn batch(&self, calls: Vec<BatchCall>, halt: bool) -> Result<BatchOutcome, Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn batch_items_from_single_call_results() {
+        let output = CallOutput {
+            result: serde_json::json!(7),
+            total: None,
+            next: None,
+            time: None,
+        };
+        assert_eq!(
+            BatchItem::from_result(Ok(output.clone())),
+            BatchItem::Ok(output)
+        );
+        assert_eq!(
+            BatchItem::from_result(Err(Error::api(403, "ACCESS_DENIED", "Access denied"))),
+            BatchItem::Err {
+                code: "ACCESS_DENIED".into(),
+                description: "Access denied".into()
+            }
+        );
+        let BatchItem::Err { code, description } =
+            BatchItem::from_result(Err(Error::transport("connection reset")))
+        else {
+            panic!("a transport error is an error item");
+        };
+        assert_eq!(code, "");
+        assert!(description.contains("connection reset"), "{description}");
+    }
 }

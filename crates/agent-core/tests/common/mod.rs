@@ -188,13 +188,7 @@ impl BitrixApi for FakePortal {
         let items = calls
             .into_iter()
             .map(|c| {
-                let item = match (self.handler)(&c.method, &c.params) {
-                    Ok(out) => BatchItem::Ok(out),
-                    Err(e) => BatchItem::Err {
-                        code: e.code().unwrap_or_default().to_owned(),
-                        description: e.to_string(),
-                    },
-                };
+                let item = BatchItem::from_result((self.handler)(&c.method, &c.params));
                 (c.key, item)
             })
             .collect();

@@ -100,13 +100,7 @@ impl BitrixApi for MockPortal {
         let items = calls
             .into_iter()
             .map(|c| {
-                let item = match self.answer(&c.method) {
-                    Ok(out) => BatchItem::Ok(out),
-                    Err(e) => BatchItem::Err {
-                        code: e.code().unwrap_or_default().to_owned(),
-                        description: e.to_string(),
-                    },
-                };
+                let item = BatchItem::from_result(self.answer(&c.method));
                 (c.key, item)
             })
             .collect();
