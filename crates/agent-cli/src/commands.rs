@@ -91,20 +91,8 @@ pub async fn sandbox(args: &SandboxArgs) -> Result<u8, Failure> {
 /// `b24-agent reset-state USER_ID`: under the user's lock, moves the state file aside.
 pub async fn reset_state(state_dir: &Path, user_id: &str, wait: Duration) -> Result<u8, Failure> {
     let store = JsonFileStore::new(state_dir);
-    let store_failure = |e: state_store::StoreError| {
-        if e.is_busy() {
-            Failure::busy(e)
-        } else if e.is_invalid_user_id() {
-            Failure::config(e)
-        } else {
-            Failure::internal(e)
-        }
-    };
-    let _guard = store
-        .lock_user(user_id, wait)
-        .await
-        .map_err(store_failure)?;
-    match store.quarantine(user_id).await.map_err(store_failure)? {
+    let _guard = store.lock_user(user_id, wait).await?;
+    match store.quarantine(user_id).await? {
         Some(moved) => println!(
             "Состояние пользователя {user_id} перенесено в {path}; следующий ход начнётся с чистого листа.\n\
              The state of user {user_id} was moved to {path}; the next turn starts afresh.",

@@ -80,3 +80,15 @@ impl From<agent_core::AgentError> for Failure {
         }
     }
 }
+
+impl From<state_store::StoreError> for Failure {
+    fn from(err: state_store::StoreError) -> Self {
+        if err.is_busy() {
+            Failure::busy(err)
+        } else if err.is_invalid_user_id() {
+            Failure::config(err)
+        } else {
+            Failure::internal(err)
+        }
+    }
+}
